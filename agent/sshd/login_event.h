@@ -26,6 +26,14 @@ struct LoginEvent {
   std::optional<std::uint16_t> port;
   std::string program;          // "sshd" or "sshd-session"
   std::uint32_t pid = 0;        // sshd's pid from the syslog tag, 0 if absent
+  // How many credential attempts this line reports. 1 for "Accepted …" and
+  // "Failed <method> …"; N for "message repeated N times: [ Failed … ]"; 0 for
+  // lines that only restate an attempt another line already reports (PAM
+  // failures, "Invalid user", disconnects while authenticating, "Failed none"
+  // probes, max-attempts notices, pre-auth aborts). Summaries add this up for
+  // "attempts"; every event still counts for user names, methods, first/last.
+  std::uint32_t attempts = 1;
+  bool invalid_user = false;    // sshd said the user does not exist ("invalid/illegal user")
 };
 
 }  // namespace badip
