@@ -25,6 +25,7 @@ constexpr FormatName kFormats[] = {
     {Format::kZeek, "zeek"},        {Format::kIprep, "iprep"},
     {Format::kStix, "stix"},        {Format::kMisp, "misp"},
     {Format::kAlienVault, "alienvault"}, {Format::kDshield, "dshield"},
+    {Format::kOtx, "otx"},
 };
 
 std::string_view trim(std::string_view s) {
@@ -564,6 +565,32 @@ void parse_misp(const Json& j, Sink& sink, ParsedFeed& feed) {
   }
 }
 
+// AlienVault OTX pulses: [{"name":..,"indicators":[{"type":"IPv4","indicator":..}]}]
+bool is_otx(const Json& j) {
+  const Json* pulses = &j;
+  if (j.is_object() && j.contains("results")) pulses = &j["results"];
+  return pulses->is_array() && !pulses->empty() && (*pulses)[0].is_object() && (*pulses)[0].contains("indicators");
+}
+
+void parse_otx(const Json& j, Sink& sink, ParsedFeed& feed) {
+  const Json& pulses = j.is_object() && j.contains("results") ? j["results"] : j;
+  for (const auto& p : pulses) {
+    if (!p.is_object() || !p.contains("indicators") || !p["indicators"].is_array()) continue;
+    for (const auto& ind : p["indicators"]) {
+      if (!ind.is_object()) continue;
+      auto type = ind.value("type", "");
+      if (type != "IPv4" && type != "IPv6" && type != "CIDR") {
+        ++feed.skipped;
+        continue;
+      }
+      Meta meta;
+      if (p.contains("name") && p["name"].is_string()) meta.emplace_back("pulse", p["name"].get<std::string>());
+      if (p.contains("id") && p["id"].is_string()) meta.emplace_back("pulse_id", p["id"].get<std::string>());
+      if (ind.contains("indicator") && ind["indicator"].is_string()) sink.add(0, ind["indicator"].get<std::string>(), meta);
+    }
+  }
+}
+
 bool is_stix(const Json& j) {
   return j.is_object() && (j.value("type", "") == "bundle" ||
                            (j.contains("spec_version") && j.contains("type")));
@@ -609,6 +636,7 @@ std::optional<Format> detect_text(const std::vector<std::string_view>& lines) {
   }
   auto tabs = split(first, '\t');
   if (tabs.size() >= 3 && looks_like_prefix(tabs[0]) && looks_like_prefix(tabs[1])) return Format::kDshield;
+  if (tabs.size() >= 3 && lower(trim(tabs[0])) == "start" && lower(trim(tabs[1])) == "end") return Format::kDshield;
   if (first.find(',') != std::string_view::npos) {
     auto f = split_csv(first);
     if (f.size() == 3 && looks_like_prefix(f[0]) && all_digits(f[1]) && all_digits(f[2])) return Format::kIprep;
@@ -672,7 +700,7 @@ Result<ParsedFeed> parse_feed_text(std::string_view text, const std::string& nam
     return 0;
   }();
   bool json_like = first_char == '{' || first_char == '[';
-  if (f == Format::kStix || f == Format::kMisp || (f == Format::kAuto && json_like)) {
+  if (f == Format::kStix || f == Format::kMisp || f == Format::kOtx || (f == Format::kAuto && json_like)) {
     std::string_view body = text;
     if (body.size() >= 3 && body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);
     auto j = Json::parse(body, nullptr, false);
@@ -682,6 +710,7 @@ Result<ParsedFeed> parse_feed_text(std::string_view text, const std::string& nam
     if (json_like) {
       if (json && is_stix(*json)) f = Format::kStix;
       else if (json && is_misp(*json)) f = Format::kMisp;
+      else if (json && is_otx(*json)) f = Format::kOtx;
       else if (!json) {
         auto content = content_lines(lines, 1);
         auto j = Json::parse(content.empty() ? std::string_view("") : content[0], nullptr, false);
@@ -725,9 +754,11 @@ Result<ParsedFeed> parse_feed_text(std::string_view text, const std::string& nam
       break;
     case Format::kStix:
     case Format::kMisp:
+    case Format::kOtx:
       if (!json) return Error{0, name + ": not valid JSON"};
       if (f == Format::kStix) parse_stix(*json, sink, feed);
-      else parse_misp(*json, sink, feed);
+      else if (f == Format::kMisp) parse_misp(*json, sink, feed);
+      else parse_otx(*json, sink, feed);
       break;
     case Format::kAuto:
       break;

@@ -30,6 +30,7 @@ enum class Format {
   kMisp,          // MISP event JSON
   kAlienVault,    // AlienVault reputation.data "ip#risk#reliability#category#..."
   kDshield,       // DShield block.txt "start<TAB>end<TAB>netblock..."
+  kOtx,           // AlienVault OTX pulses JSON (IPv4/IPv6/CIDR indicators)
 };
 
 std::string_view format_name(Format f);
