@@ -71,7 +71,9 @@ struct conn {
 	__u8 direction;
 	__u8 owner;
 	__u8 flags;
-	__u8 opened; /* the open record went out */
+	__u8 opened;   /* the open record went out */
+	__u8 fin_sent; /* we entered FIN_WAIT1 or LAST_ACK: our FIN is in bytes_acked once acked */
+	__u8 pad[7];
 };
 
 /* Connections being tracked, by struct sock address. LRU so that sockets
@@ -221,8 +223,23 @@ static __always_inline void emit(__u64 key, struct conn *c, __u16 kind, struct s
 	if (kind == BADIP_EV_CLOSE) {
 		struct tcp_sock *tcp = (struct tcp_sock *)sk;
 
-		e->bytes_received = BPF_CORE_READ(tcp, bytes_received);
-		e->bytes_acked = BPF_CORE_READ(tcp, bytes_acked);
+		__u64 rx = BPF_CORE_READ(tcp, bytes_received);
+		__u64 tx = BPF_CORE_READ(tcp, bytes_acked);
+
+		/* Both counters move with sequence numbers, and SYN and FIN take
+		 * one each. Report payload bytes: a FIN we received (SOCK_DONE
+		 * is set by tcp_fin) counts in bytes_received; the active side's
+		 * SYN, and our FIN once acked, count in bytes_acked (the passive
+		 * side's SYN-ACK does not: the child starts past it). */
+		if (rx && badip_sock_flag(sk, bpf_core_enum_value(enum sock_flags, SOCK_DONE)))
+			rx -= 1;
+		if (tx && c->direction == BADIP_DIR_OUT)
+			tx -= 1;
+		if (tx && c->fin_sent &&
+		    BPF_CORE_READ(tcp, snd_una) == BPF_CORE_READ(tcp, write_seq))
+			tx -= 1;
+		e->bytes_received = rx;
+		e->bytes_acked = tx;
 		e->duration_ns = c->start_ns ? now - c->start_ns : 0;
 	} else {
 		e->bytes_received = 0;
@@ -315,6 +332,8 @@ static __always_inline int on_state(struct trace_event_raw_inet_sock_set_state *
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return 0;
+	if (newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK)
+		c->fin_sent = 1;
 	if (oldstate == TCP_SYN_SENT && !c->opened) {
 		/* handshake done (or failed): the local port is bound now */
 		fill_addrs(tp, sk, c);

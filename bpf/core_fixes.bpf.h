@@ -38,4 +38,25 @@ static __always_inline bool badip_accept_has_arg_struct(void)
 	return bpf_core_type_exists(struct proto_accept_arg___badip);
 }
 
+/*
+ * sock flags (SOCK_DONE...): current kernels keep them in sock_common as
+ * skc_flags (struct sock's sk_flags is a #define for it); older ones had a
+ * plain sk_flags member in struct sock. The flag's bit number comes from the
+ * running kernel's enum sock_flags.
+ */
+struct sock___flags_in_sock {
+	unsigned long sk_flags;
+};
+
+static __always_inline bool badip_sock_flag(const struct sock *sk, __u32 bit)
+{
+	unsigned long flags;
+
+	if (bpf_core_field_exists(sk->__sk_common.skc_flags))
+		flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	else
+		flags = BPF_CORE_READ((struct sock___flags_in_sock *)sk, sk_flags);
+	return (flags >> bit) & 1;
+}
+
 #endif /* BADIP_CORE_FIXES_BPF_H */
