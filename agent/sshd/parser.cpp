@@ -926,3 +926,21 @@ std::optional<LoginEvent> parse_line(std::string_view line, ParseStats& stats, i
 }
 
 }  // namespace badip::sshd
+
+namespace badip::sshd {
+
+ParsedLine parse_line_at(std::string_view line, std::int64_t now_ns) {
+  using namespace std::chrono;
+  sys_days day = floor<days>(sys_time<nanoseconds>(nanoseconds(now_ns)));
+  int year = int(year_month_day{day}.year());
+  ParsedLine p = parse_line(line, year);
+  constexpr std::int64_t kDayNs = 86400LL * 1'000'000'000;
+  if (p.event.wall_ns > now_ns + kDayNs) {
+    ParsedLine earlier = parse_line(line, year - 1);
+    // Only lines whose time came from a year-less stamp move.
+    if (earlier.event.wall_ns != p.event.wall_ns) return earlier;
+  }
+  return p;
+}
+
+}  // namespace badip::sshd

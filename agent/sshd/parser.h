@@ -64,3 +64,12 @@ struct ParseStats {
 std::optional<LoginEvent> parse_line(std::string_view line, ParseStats& stats, int year_hint);
 
 }  // namespace badip::sshd
+
+namespace badip::sshd {
+
+// parse_line for live logs: the year of RFC 3164 timestamps comes from `now_ns`
+// (Unix ns, injected), and a line that would then lie more than a day in the
+// future is taken from the year before (a December line read in January).
+ParsedLine parse_line_at(std::string_view line, std::int64_t now_ns);
+
+}  // namespace badip::sshd
