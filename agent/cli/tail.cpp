@@ -53,6 +53,15 @@ int run_tail(const TailArgs& args) {
     return 2;
   }
 
+  // Installed before the probe announces itself, so a signal right after
+  // "attached" still ends with the summary. No SA_RESTART: a signal
+  // interrupts the ring-buffer wait at once.
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
   ProbeOptions opts;
   opts.mode = *mode;
   opts.include_loopback = args.include_loopback;
@@ -63,13 +72,6 @@ int run_tail(const TailArgs& args) {
     fmt::print(stderr, "badip tail: {}\n", probe.error().message());
     return 1;
   }
-
-  // No SA_RESTART: a signal interrupts the ring-buffer wait at once.
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
 
   using Clock = std::chrono::steady_clock;
   std::optional<Clock::time_point> deadline;

@@ -106,7 +106,7 @@ Result<std::optional<AttachMode>> parse_attach_mode(std::string_view text) {
   if (text == "fentry") return std::optional<AttachMode>{AttachMode::Fentry};
   if (text == "kprobe") return std::optional<AttachMode>{AttachMode::Kprobe};
   if (text == "tracepoint") return std::optional<AttachMode>{AttachMode::Tracepoint};
-  return Error{EINVAL, fmt::format("unknown attach mode '{}' (auto, fentry, kprobe, tracepoint)", text)};
+  return Error{0, fmt::format("unknown attach mode '{}' (auto, fentry, kprobe, tracepoint)", text)};
 }
 
 std::string format_endpoint(const IpAddress& addr, std::uint16_t port) {

@@ -9,7 +9,7 @@ Result<Cidr> Cidr::parse(std::string_view text) {
   auto slash = text.find('/');
   std::string_view addr_text = text.substr(0, slash);
   auto addr = IpAddress::parse(addr_text);
-  if (!addr) return Error{EINVAL, "bad address in CIDR '" + std::string(text) + "'"};
+  if (!addr) return Error{0, "bad address in CIDR '" + std::string(text) + "'"};
   // A v4 prefix is given in IPv4 bits unless written in IPv6 notation.
   bool v4_notation = addr_text.find(':') == std::string_view::npos;
   unsigned max_bits = v4_notation ? 32 : 128;
@@ -18,7 +18,7 @@ Result<Cidr> Cidr::parse(std::string_view text) {
     std::string_view b = text.substr(slash + 1);
     auto [end, ec] = std::from_chars(b.data(), b.data() + b.size(), bits);
     if (b.empty() || ec != std::errc() || end != b.data() + b.size() || bits > max_bits)
-      return Error{EINVAL, "bad prefix length in CIDR '" + std::string(text) + "'"};
+      return Error{0, "bad prefix length in CIDR '" + std::string(text) + "'"};
   }
   Cidr c;
   c.base_ = *addr;
@@ -26,7 +26,7 @@ Result<Cidr> Cidr::parse(std::string_view text) {
   const auto& bytes = c.base_.bytes();
   for (unsigned i = c.bits_; i < 128; ++i) {
     if (bytes[i / 8] & (0x80 >> (i % 8)))
-      return Error{EINVAL, "host bits set in CIDR '" + std::string(text) + "'"};
+      return Error{0, "host bits set in CIDR '" + std::string(text) + "'"};
   }
   return c;
 }
