@@ -823,6 +823,44 @@ ParsedLine audit_record(string_view s) {
   return p;
 }
 
+// The message part of an sshd line, its program, pid and time already known.
+ParsedLine parse_prefixed(const Prefix& prefix) {
+  Line l{prefix};
+  string_view m = trim_right(prefix.message);
+  // Solaris puts "[ID 800047 auth.info] " before the message.
+  if (starts_with(m, "[ID ")) {
+    auto close = m.find("] ");
+    if (close != string_view::npos) m.remove_prefix(close + 2);
+  }
+  // Some relays put the kernel's "kernel:[  970.699396]: " uptime stamp first.
+  if (string_view k = m; consume(k, "kernel:")) {
+    k = trim_left(k);
+    auto close = k.find(']');
+    if (starts_with(k, "[") && close != string_view::npos) {
+      k.remove_prefix(close + 1);
+      consume(k, ":");
+      m = trim_left(k);
+    }
+  }
+  // syslog's "message repeated N times: [ MSG]" stands for N copies of MSG.
+  if (consume(m, "message repeated ")) {
+    std::size_t used = 0;
+    auto n = leading_number<std::uint32_t>(m, used);
+    string_view r = m.substr(used);
+    if (n && consume(r, " times: [") && ends_with(r, "]")) {
+      l.repeat = *n;
+      m = trim_right(trim_left(r.substr(0, r.size() - 1)));
+    } else {
+      return unparsed(l);
+    }
+  }
+  if (ends_with(m, "[preauth]")) {
+    l.preauth = true;
+    m = trim_right(m.substr(0, m.size() - 9));
+  }
+  return classify(l, m);
+}
+
 }  // namespace
 
 std::string_view to_string(LineKind kind) {
@@ -864,40 +902,7 @@ ParsedLine parse_line(std::string_view line, int year_hint) {
     p.event.attempts = 0;
     return p;  // Other
   }
-  Line l{*prefix};
-  string_view m = trim_right(prefix->message);
-  // Solaris puts "[ID 800047 auth.info] " before the message.
-  if (starts_with(m, "[ID ")) {
-    auto close = m.find("] ");
-    if (close != string_view::npos) m.remove_prefix(close + 2);
-  }
-  // Some relays put the kernel's "kernel:[  970.699396]: " uptime stamp first.
-  if (string_view k = m; consume(k, "kernel:")) {
-    k = trim_left(k);
-    auto close = k.find(']');
-    if (starts_with(k, "[") && close != string_view::npos) {
-      k.remove_prefix(close + 1);
-      consume(k, ":");
-      m = trim_left(k);
-    }
-  }
-  // syslog's "message repeated N times: [ MSG]" stands for N copies of MSG.
-  if (consume(m, "message repeated ")) {
-    std::size_t used = 0;
-    auto n = leading_number<std::uint32_t>(m, used);
-    string_view r = m.substr(used);
-    if (n && consume(r, " times: [") && ends_with(r, "]")) {
-      l.repeat = *n;
-      m = trim_right(trim_left(r.substr(0, r.size() - 1)));
-    } else {
-      return unparsed(l);
-    }
-  }
-  if (ends_with(m, "[preauth]")) {
-    l.preauth = true;
-    m = trim_right(m.substr(0, m.size() - 9));
-  }
-  return classify(l, m);
+  return parse_prefixed(*prefix);
 }
 
 void ParseStats::count(const ParsedLine& p) {
@@ -941,6 +946,20 @@ ParsedLine parse_line_at(std::string_view line, std::int64_t now_ns) {
     if (earlier.event.wall_ns != p.event.wall_ns) return earlier;
   }
   return p;
+}
+
+}  // namespace badip::sshd
+
+namespace badip::sshd {
+
+ParsedLine parse_message(std::string_view message, std::string_view program, std::uint32_t pid,
+                         std::int64_t wall_ns) {
+  Prefix prefix;
+  prefix.program = program;
+  prefix.pid = pid;
+  prefix.wall_ns = wall_ns;
+  prefix.message = message;
+  return parse_prefixed(prefix);
 }
 
 }  // namespace badip::sshd

@@ -73,3 +73,12 @@ namespace badip::sshd {
 ParsedLine parse_line_at(std::string_view line, std::int64_t now_ns);
 
 }  // namespace badip::sshd
+
+namespace badip::sshd {
+
+// A message whose program, pid and time came from elsewhere (a journald
+// entry's SYSLOG_IDENTIFIER, _PID and timestamp), without any syslog prefix.
+ParsedLine parse_message(std::string_view message, std::string_view program, std::uint32_t pid,
+                         std::int64_t wall_ns);
+
+}  // namespace badip::sshd
