@@ -454,8 +454,9 @@ std::vector<std::string> stix_pattern_addresses(const std::string& pattern) {
       op = true;
     }
     b = trim(b);
-    auto start = b.find_last_of(" ([");
+    auto start = b.find_last_of(" (");
     auto path = start == std::string_view::npos ? b : b.substr(start + 1);
+    if (!path.empty() && path[0] == '[') path.remove_prefix(1);
     if (op) {
       bool addr_obj = path.rfind("ipv4-addr:value", 0) == 0 || path.rfind("ipv6-addr:value", 0) == 0;
       bool ref = path.size() > 6 && path.substr(path.size() - 6) == ".value" &&
@@ -613,6 +614,8 @@ std::vector<std::string_view> content_lines(const std::vector<std::string_view>&
   return out;
 }
 
+std::optional<Format> detect_line(std::string_view first, bool firehol);
+
 std::optional<Format> detect_text(const std::vector<std::string_view>& lines) {
   bool firehol = false, spamhaus_header = false;
   for (std::size_t i = 0; i < lines.size() && i < 60; ++i) {
@@ -621,13 +624,20 @@ std::optional<Format> detect_text(const std::vector<std::string_view>& lines) {
     if (t.size() && t[0] == '#' && t.find("FireHOL") != std::string_view::npos) firehol = true;
     if (t.size() && t[0] == ';' && t.find("Spamhaus") != std::string_view::npos) spamhaus_header = true;
   }
-  auto content = content_lines(lines, 3);
+  auto content = content_lines(lines, 20);
   if (content.empty()) {
     if (spamhaus_header) return Format::kSpamhausDrop;
     if (firehol) return Format::kFirehol;
     return Format::kPlain;  // nothing but comments/blank lines: an empty list
   }
-  auto first = content[0];
+  // The first recognisable line decides, so a bad first line does not make
+  // the whole file unrecognised.
+  for (auto line : content)
+    if (auto f = detect_line(line, firehol)) return f;
+  return std::nullopt;
+}
+
+std::optional<Format> detect_line(std::string_view first, bool firehol) {
   auto hashes = split(first, '#');
   if (hashes.size() >= 4 && looks_like_prefix(hashes[0])) return Format::kAlienVault;
   if (auto semi = first.find(';'); semi != std::string_view::npos) {
@@ -717,7 +727,7 @@ Result<ParsedFeed> parse_feed_text(std::string_view text, const std::string& nam
         if (!j.is_discarded() && j.is_object() && j.contains("cidr")) f = Format::kSpamhausJson;
       }
       if (f == Format::kAuto)
-        return Error{0, name + ": unrecognised format: JSON but not a STIX 2.1 bundle, a MISP event or Spamhaus JSON lines"};
+        return Error{0, name + ": unrecognised format: JSON but not a STIX 2.1 bundle, a MISP event, OTX pulses or Spamhaus JSON lines"};
     } else {
       auto d = detect_text(lines);
       if (!d)

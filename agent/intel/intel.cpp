@@ -116,14 +116,17 @@ Status IntelOptions::finalize() {
 }
 
 void add_intel_options(CLI::App& cmd, IntelOptions& o) {
-  cmd.add_option("--feed", o.feed_args, "Feed file, PATH or NAME=PATH (repeatable)");
-  cmd.add_option("--feed-category", o.category_args, "NAME=CATEGORY for a feed (repeatable)");
-  cmd.add_option("--feed-confidence", o.confidence_args, "NAME=0..100 for a feed (repeatable)");
-  cmd.add_option("--feed-format", o.format_args, "NAME=FORMAT for a feed: " + format_names());
-  cmd.add_option("--feed-source", o.source_args, "NAME=TEXT source/URL shown for a feed");
-  cmd.add_option("--feed-csv-column", o.column_args, "NAME=COLUMN: the IP column of a CSV feed");
-  cmd.add_option("--feed-iprep-categories", o.iprep_args, "NAME=FILE: categories file of an iprep feed");
-  cmd.add_option("--allowlist", o.allowlists, "Allowlist file, same formats (repeatable); wins over every feed");
+  // One value per occurrence, so positional arguments after a flag stay positional.
+  cmd.add_option("--feed", o.feed_args, "Feed file, PATH or NAME=PATH (repeatable)")->allow_extra_args(false);
+  cmd.add_option("--feed-category", o.category_args, "NAME=CATEGORY for a feed (repeatable)")->allow_extra_args(false);
+  cmd.add_option("--feed-confidence", o.confidence_args, "NAME=0..100 for a feed (repeatable)")->allow_extra_args(false);
+  cmd.add_option("--feed-format", o.format_args, "NAME=FORMAT for a feed: " + format_names())->allow_extra_args(false);
+  cmd.add_option("--feed-source", o.source_args, "NAME=TEXT source/URL shown for a feed")->allow_extra_args(false);
+  cmd.add_option("--feed-csv-column", o.column_args, "NAME=COLUMN: the IP column of a CSV feed")->allow_extra_args(false);
+  cmd.add_option("--feed-iprep-categories", o.iprep_args, "NAME=FILE: categories file of an iprep feed")
+      ->allow_extra_args(false);
+  cmd.add_option("--allowlist", o.allowlists, "Allowlist file, same formats (repeatable); wins over every feed")
+      ->allow_extra_args(false);
   cmd.add_flag("--include-private", o.include_private, "Also report private (RFC 1918, ULA, CGNAT) addresses");
   cmd.add_option("--max-shrink", o.max_shrink, "Reload keeps a feed that lost more than this fraction (0..1)")
       ->capture_default_str();
@@ -192,7 +195,7 @@ Status Intel::reload_locked(bool initial) {
     std::shared_ptr<const Feed> old = initial ? nullptr : feeds_[i];
     if (!parsed) {
       std::string msg = "feed " + spec.name + ": " + parsed.error().message();
-      if (initial) return Error{parsed.error().code, msg};
+      if (initial) return Error{0, msg};
       ++st.reloads_failed;
       ++kept;
       if (first_error.empty()) first_error = msg + " (keeping previous contents)";
@@ -226,7 +229,7 @@ Status Intel::reload_locked(bool initial) {
     auto parsed = parse_feed_file(path, ParseOptions{});
     if (!parsed) {
       std::string msg = "allowlist " + parsed.error().message();
-      if (initial) return Error{parsed.error().code, msg};
+      if (initial) return Error{0, msg};
       if (first_error.empty()) first_error = msg + " (keeping previous contents)";
       log(LogLevel::kError, msg + "; keeping previous contents");
       ++kept;
