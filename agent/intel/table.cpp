@@ -187,9 +187,9 @@ PrefixTable PrefixTable::build(std::vector<Item> items, std::uint32_t value_coun
         if ((s & ((U128(1) << 112) - 1)) == 0 && be == blk_last) {
           t.l1_v6_[blk].dflt = iv.result;
         } else {
+          t.iv6_key_.push_back(std::uint64_t(s >> 48));
           t.iv6_start_.push_back(s);
-          t.iv6_end_.push_back(be);
-          t.iv6_result_.push_back(iv.result);
+          t.iv6_tail_.push_back(Iv6Tail{be, iv.result});
           ++count[blk];
         }
         if (be == e) break;
@@ -204,7 +204,7 @@ PrefixTable PrefixTable::build(std::vector<Item> items, std::uint32_t value_coun
     t.l1_v6_[65536].offset = off;
   }
   t.stats_.l1_bytes = bytes_of(t.l1_v4_) + bytes_of(t.l1_v6_);
-  t.stats_.interval_bytes = bytes_of(t.iv4_) + bytes_of(t.iv6_start_) + bytes_of(t.iv6_end_) + bytes_of(t.iv6_result_);
+  t.stats_.interval_bytes = bytes_of(t.iv4_) + bytes_of(t.iv6_key_) + bytes_of(t.iv6_start_) + bytes_of(t.iv6_tail_);
   t.stats_.set_bytes = bytes_of(t.pool_) + bytes_of(t.sets_);
   t.stats_.v4_intervals = t.iv4_.size();
   t.stats_.v6_intervals = t.iv6_start_.size();
@@ -230,14 +230,27 @@ PrefixTable::ResultId PrefixTable::find_v6(U128 v) const {
   const L1* l1 = &l1_v6_[std::uint32_t(v >> 112)];
   std::uint32_t n = l1[1].offset - l1[0].offset;
   if (n == 0) return l1->dflt;
-  std::uint32_t base = l1->offset;
-  const U128* starts = iv6_start_.data();
+  const std::uint32_t off = l1->offset;
+  const std::uint64_t* keys = iv6_key_.data() + off;
+  const std::uint64_t x = std::uint64_t(v >> 48);
+  std::uint32_t base = 0;
   while (n > 1) {
     std::uint32_t half = n / 2;
-    base = (starts[base + half] <= v) ? base + half : base;
+    base = (keys[base + half] <= x) ? base + half : base;
     n -= half;
   }
-  return (starts[base] <= v && v <= iv6_end_[base]) ? iv6_result_[base] : 0;
+  if (keys[base] > x) return 0;
+  std::uint32_t i = off + base;
+  if (keys[base] == x) {
+    // Intervals sharing the searched bits: step back to the last one that
+    // really starts at or before v (rare: only within one /80).
+    while (iv6_start_[i] > v) {
+      if (i == off) return 0;
+      --i;
+    }
+  }
+  const Iv6Tail& t = iv6_tail_[i];
+  return v <= t.end ? t.result : 0;
 }
 
 PrefixTable::ResultId PrefixTable::find(const IpAddress& a) const {
@@ -265,8 +278,9 @@ void PrefixTable::find_batch(const IpAddress* in, std::size_t n, ResultId* out) 
         __builtin_prefetch(&iv4_[off]);
         __builtin_prefetch(&iv4_[off + cnt - 1]);
       } else {
-        __builtin_prefetch(&iv6_start_[off + cnt / 2]);
-        __builtin_prefetch(&iv6_start_[off]);
+        __builtin_prefetch(&iv6_key_[off + cnt / 2]);
+        __builtin_prefetch(&iv6_key_[off]);
+        __builtin_prefetch(&iv6_key_[off + cnt - 1]);
       }
     }
     for (std::size_t i = 0; i < m; ++i) out[g + i] = find(in[g + i]);

@@ -16,8 +16,10 @@
 //                            sorted, disjoint; branchless binary search on lo
 //                            (~2 cache lines for a feed-shaped /16)
 //
-//   IPv6: the same with the top 16 bits as the first level and 128-bit
-//   interval bounds in the blocks.
+//   IPv6: the same with the top 16 bits as the first level; a block is
+//   searched on the next 64 bits only (iv6_key_, 8 B per interval, dense),
+//   full 128-bit starts are read only when two intervals share those bits,
+//   and {end, result} sit together in one 32-byte tail.
 //
 // A result is a u32: 0 = nothing; top bit set = one value held at
 // pool_[result & ~kSingle]; otherwise sets_[result] = {offset, count} in pool_.
@@ -89,8 +91,13 @@ class PrefixTable {
 
   std::vector<L1> l1_v4_, l1_v6_;
   std::vector<Iv4> iv4_;
-  std::vector<U128> iv6_start_, iv6_end_;
-  std::vector<ResultId> iv6_result_;
+  struct Iv6Tail {
+    U128 end;
+    ResultId result;
+  };
+  std::vector<std::uint64_t> iv6_key_;  // bits 48..111 of each start
+  std::vector<U128> iv6_start_;
+  std::vector<Iv6Tail> iv6_tail_;
   std::vector<std::uint32_t> pool_;
   std::vector<Set> sets_;
   Stats stats_;

@@ -37,15 +37,9 @@ struct {
   __type(value, struct v6_key);  // v4 probes use the first 4 address bytes
 } probes SEC(".maps");
 
-struct args {
-  __u32 count;  // lookups to do
-  __u32 v6;     // 1: use lpm_v6
-  __u64 hits;   // out
-};
-
 struct loop_ctx {
   __u32 v6;
-  __u64 hits;
+  __u32 hits;
 };
 
 static long one_lookup(__u32 i, void* data) {
@@ -55,8 +49,7 @@ static long one_lookup(__u32 i, void* data) {
   if (!p) return 1;
   __u32* v;
   if (c->v6) {
-    p->prefixlen = 128;
-    v = bpf_map_lookup_elem(&lpm_v6, p);
+    v = bpf_map_lookup_elem(&lpm_v6, p);  // probes are stored with prefixlen 128
   } else {
     struct v4_key k4 = {.prefixlen = 32};
     __builtin_memcpy(k4.addr, p->addr, 4);
@@ -66,12 +59,13 @@ static long one_lookup(__u32 i, void* data) {
   return 0;
 }
 
-SEC("syscall")
-int run_lookups(struct args* a) {
-  struct loop_ctx c = {.v6 = a->v6, .hits = 0};
-  bpf_loop(a->count, one_lookup, &c, 0);
-  a->hits = c.hits;
-  return 0;
+// A raw tracepoint program is not sleepable (so it may use the LPM trie) and
+// BPF_PROG_TEST_RUN passes it ctx = {count, v6}. Returns the number of hits.
+SEC("raw_tp")
+int run_lookups(__u64* ctx) {
+  struct loop_ctx c = {.v6 = (__u32)ctx[1], .hits = 0};
+  bpf_loop((__u32)ctx[0], one_lookup, &c, 0);
+  return c.hits;
 }
 
 char LICENSE[] SEC("license") = "GPL";
