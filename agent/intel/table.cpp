@@ -226,10 +226,14 @@ PrefixTable::ResultId PrefixTable::find_v4(std::uint32_t x) const {
   return (base->start <= lo && lo <= base->end) ? base->result : 0;
 }
 
-PrefixTable::ResultId PrefixTable::find_v6(U128 v) const {
+// Index of the IPv6 interval that may hold v, or kNone / a final result.
+std::uint32_t PrefixTable::locate_v6(U128 v, ResultId* direct) const {
   const L1* l1 = &l1_v6_[std::uint32_t(v >> 112)];
   std::uint32_t n = l1[1].offset - l1[0].offset;
-  if (n == 0) return l1->dflt;
+  if (n == 0) {
+    *direct = l1->dflt;
+    return kNone;
+  }
   const std::uint32_t off = l1->offset;
   const std::uint64_t* keys = iv6_key_.data() + off;
   const std::uint64_t x = std::uint64_t(v >> 48);
@@ -239,16 +243,24 @@ PrefixTable::ResultId PrefixTable::find_v6(U128 v) const {
     base = (keys[base + half] <= x) ? base + half : base;
     n -= half;
   }
-  if (keys[base] > x) return 0;
+  *direct = 0;
+  if (keys[base] > x) return kNone;
   std::uint32_t i = off + base;
   if (keys[base] == x) {
     // Intervals sharing the searched bits: step back to the last one that
     // really starts at or before v (rare: only within one /80).
     while (iv6_start_[i] > v) {
-      if (i == off) return 0;
+      if (i == off) return kNone;
       --i;
     }
   }
+  return i;
+}
+
+PrefixTable::ResultId PrefixTable::find_v6(U128 v) const {
+  ResultId r;
+  std::uint32_t i = locate_v6(v, &r);
+  if (i == kNone) return r;
   const Iv6Tail& t = iv6_tail_[i];
   return v <= t.end ? t.result : 0;
 }
@@ -283,7 +295,23 @@ void PrefixTable::find_batch(const IpAddress* in, std::size_t n, ResultId* out) 
         __builtin_prefetch(&iv6_key_[off + cnt - 1]);
       }
     }
-    for (std::size_t i = 0; i < m; ++i) out[g + i] = find(in[g + i]);
+    // IPv6 takes one more stage: locate, prefetch the tail, then finish.
+    std::uint32_t idx[kGroup];
+    for (std::size_t i = 0; i < m; ++i) {
+      const IpAddress& a = in[g + i];
+      if (a.is_v4()) {
+        out[g + i] = find_v4(a.v4_host_order());
+        idx[i] = kNone;
+      } else {
+        idx[i] = locate_v6(to_u128(a), &out[g + i]);
+        if (idx[i] != kNone) __builtin_prefetch(&iv6_tail_[idx[i]]);
+      }
+    }
+    for (std::size_t i = 0; i < m; ++i) {
+      if (idx[i] == kNone) continue;
+      const Iv6Tail& t = iv6_tail_[idx[i]];
+      out[g + i] = to_u128(in[g + i]) <= t.end ? t.result : 0;
+    }
   }
 }
 

@@ -87,7 +87,9 @@ class PrefixTable {
     std::uint32_t offset, count;
   };
 
+  static constexpr std::uint32_t kNone = ~0u;
   ResultId find_v6(U128 v) const;
+  std::uint32_t locate_v6(U128 v, ResultId* direct) const;
 
   std::vector<L1> l1_v4_, l1_v6_;
   std::vector<Iv4> iv4_;
