@@ -150,8 +150,8 @@ Aggregator::Aggregator(std::string host, std::string node, std::uint64_t large_t
   w_.large_transfer_bytes = large_;
 }
 
-Entity Aggregator::entity_of(const Finding& f) const {
-  Entity e;
+EntityRef Aggregator::entity_of(const Finding& f) const {
+  EntityRef e;
   e.host = host_;
   e.node = node_;
   e.direction = f.direction;
@@ -179,7 +179,14 @@ void Aggregator::add(const Finding& f) {
   // address after a close we never saw: it is a new connection all the same.
   if (f.kind == EventKind::Open) carried_.erase(f.sock_id);
   IpSummary& g = ip_group(f.remote, f.feeds);
-  auto [it, fresh] = g.entities.try_emplace(entity_of(f));
+  const EntityRef ref = entity_of(f);
+  auto it = g.entities.find(ref);
+  const bool fresh = it == g.entities.end();
+  if (fresh) {
+    Entity e{std::string(ref.host), std::string(ref.node), std::string(ref.container_id), std::string(ref.exe),
+             std::string(ref.comm), std::string(ref.user), ref.port, ref.direction};
+    it = g.entities.emplace(std::move(e), EntityStats{}).first;
+  }
   EntityStats& s = it->second;
   if (fresh || s.first_seen_ns == 0 || f.wall_ns < s.first_seen_ns) s.first_seen_ns = f.wall_ns;
   s.last_seen_ns = std::max(s.last_seen_ns, f.wall_ns);

@@ -101,7 +101,7 @@ class Aggregator {
   static constexpr std::size_t kMaxTrackedSockets = 1 << 20;
 
  private:
-  Entity entity_of(const Finding& f) const;
+  EntityRef entity_of(const Finding& f) const;
   IpSummary& ip_group(const IpAddress& ip, std::span<const FeedHit> feeds);
 
   std::string host_;

@@ -19,6 +19,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -66,6 +67,27 @@ struct Entity {
   auto operator<=>(const Entity&) const = default;
 };
 
+// Ordering for the entity map that also accepts EntityRef (views), so the
+// aggregate finds an existing entity without building strings.
+struct EntityRef {
+  std::string_view host, node, container_id, exe, comm, user;
+  std::uint16_t port = 0;
+  Direction direction = Direction::In;
+};
+struct EntityLess {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return key(a) < key(b);
+  }
+  template <typename E>
+  static auto key(const E& e) {
+    return std::tuple<std::string_view, std::string_view, std::string_view, std::string_view, std::string_view,
+                      std::string_view, std::uint16_t, std::uint8_t>(e.host, e.node, e.container_id, e.exe, e.comm,
+                                                                      e.user, e.port, std::uint8_t(e.direction));
+  }
+};
+
 struct EntityStats {
   std::uint64_t connections = 0;   // counted once per connection, at open (or at close if only that was seen)
   std::uint64_t closed = 0;        // closes seen: the denominator of the means
@@ -110,9 +132,11 @@ struct LoginActivity {
   bool empty() const { return attempts == 0; }
 };
 
+using EntityMap = std::map<Entity, EntityStats, EntityLess>;
+
 struct IpSummary {
   std::map<std::string, FeedInfo> feeds;
-  std::map<Entity, EntityStats> entities;
+  EntityMap entities;
   LoginActivity logins;
   Severity severity = Severity::Info;
   std::vector<std::string> reasons;

@@ -275,7 +275,7 @@ TEST_CASE("fleet merge keeps entities per host and adds up the rest") {
   b.ringbuf_drops = 2;
   // b's entities live on web-2
   for (auto& [ip_, g] : b.ips) {
-    std::map<Entity, EntityStats> moved;
+    EntityMap moved;
     for (auto& [e, s] : g.entities) {
       Entity e2 = e;
       e2.host = "web-2";
