@@ -60,7 +60,7 @@ void write_journal(const TempDir& dir, const std::vector<Entry>& entries) {
 
 }  // namespace
 
-TEST_CASE("journal: sshd entries however unit and program are named; cursor resume", "[sshd][journal]") {
+TEST_CASE("journal: sshd entries however unit and program are named, with cursor resume", "[sshd][journal]") {
   if (::access(kJournalRemote, X_OK) != 0) {
     WARN("systemd-journal-remote missing (scripts/setup installs it): skipped");
     return;
