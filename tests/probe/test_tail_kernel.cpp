@@ -135,3 +135,14 @@ TEST_CASE("badip tail rejects bad arguments", "[tail]") {
   auto d = run_command({BADIP_BINARY, "tail", "--direction", "sideways"});
   CHECK(d.exit_code == 2);
 }
+
+TEST_CASE("badip tail without privileges says what is missing", "[kernel][tail]") {
+  // Needs root to drop to nobody with no capabilities at all.
+  auto r = run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "--inh-caps=-all", "--bounding-set=-all", BADIP_BINARY, "tail"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.empty());
+  CHECK(r.err ==
+        "badip tail: badip needs root, or CAP_BPF and CAP_PERFMON, to load its BPF programs: "
+        "Operation not permitted\n");
+}
