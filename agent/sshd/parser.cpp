@@ -1,5 +1,6 @@
 #include "sshd/parser.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -107,7 +108,10 @@ std::optional<std::int64_t> iso_timestamp(string_view token) {
   auto mo = to_number<unsigned>(token.substr(5, 2));
   auto d = to_number<unsigned>(token.substr(8, 2));
   auto secs = clock_at(token.substr(11));
-  if (!y || !mo || !d || !secs || *mo < 1 || *mo > 12 || *d < 1 || *d > 31) return std::nullopt;
+  // Years far outside the nanosecond range of int64 are no log timestamp.
+  if (!y || !mo || !d || !secs || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *y < 1900 ||
+      *y > 2200)
+    return std::nullopt;
   string_view r = token.substr(19);
   std::int64_t frac_ns = 0;
   if (consume(r, ".")) {
@@ -231,6 +235,7 @@ std::optional<Prefix> split_prefix(string_view s, int year_hint) {
   }
   std::int64_t wall = 0;
   bool stamped = false;
+  year_hint = std::clamp(year_hint, 1900, 2200);
   if (auto t = bsd_timestamp(s, year_hint)) {
     wall = *t;
     stamped = true;
@@ -794,7 +799,7 @@ ParsedLine audit_record(string_view s) {
       std::size_t mused = 0;
       ms = leading_number<std::int64_t>(t.substr(used + 1), mused).value_or(0);
     }
-    if (secs) p.event.wall_ns = *secs * kNs + ms * 1'000'000;
+    if (secs && *secs < (std::int64_t{1} << 32) && ms < 1000) p.event.wall_ns = *secs * kNs + ms * 1'000'000;
   }
   string_view type = s.substr(5, s.find(' ') - 5);
   string_view op = audit_field(s, "op");

@@ -316,3 +316,26 @@ TEST_CASE("stats counter form", "[sshd][parser]") {
   CHECK(stats.not_auth == 1);
   CHECK(stats.unparsed == 1);
 }
+
+// Cut lines (a reader that sees half a line, a writer that died mid-line)
+// and cut-off prefixes: always some kind, never a crash. Run under
+// BADIP_SANITIZE for the memory side.
+TEST_CASE("every prefix and suffix of the sample lines is handled", "[sshd][parser]") {
+  std::ifstream in(std::string(BADIP_SHARED_DIR) + "/data/authlogs/fail2ban_sshd.log");
+  REQUIRE(in.good());
+  std::string line;
+  std::uint64_t parsed = 0;
+  badip::sshd::ParseStats stats;
+  while (std::getline(in, line)) {
+    std::string_view v(line);
+    for (std::size_t i = 0; i <= v.size(); ++i) {
+      stats.count(parse_line(v.substr(0, i), 2015));
+      stats.count(parse_line(v.substr(i), 2015));
+      parsed += 2;
+    }
+  }
+  CHECK(stats.lines == parsed);
+  CHECK(stats.success + stats.failure + stats.invalid_user + stats.preauth_abort +
+            stats.no_address + stats.not_auth + stats.other + stats.unparsed ==
+        parsed);
+}
