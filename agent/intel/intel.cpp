@@ -339,12 +339,12 @@ void Intel::stop_watching() {
   t.join();
   std::lock_guard lock(mu_);
   ::close(inotify_fd_);
-  ::close(event_fd_);
-  inotify_fd_ = event_fd_ = -1;
+  ::close(event_fd_.exchange(-1));  // hide it from request_reload() first
+  inotify_fd_ = -1;
 }
 
 void Intel::request_reload() noexcept {
-  int fd = event_fd_;
+  int fd = event_fd_.load(std::memory_order_acquire);
   if (fd < 0) return;
   std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(fd, &one, sizeof(one));

@@ -200,7 +200,7 @@ class Intel {
   IntelStats totals_;
   std::uint64_t generation_ = 0;
   int inotify_fd_ = -1;
-  int event_fd_ = -1;
+  std::atomic<int> event_fd_{-1};  // read by request_reload() from a signal handler
   std::thread watcher_;
   std::atomic<bool> stop_{false};
 };
