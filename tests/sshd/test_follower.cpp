@@ -13,6 +13,7 @@
 
 #include "sshd/auth_log_source.h"
 #include "sshd/follower.h"
+#include "sshd/ssh_log_input.h"
 
 using badip::sshd::AuthLogSource;
 using badip::sshd::FilePosition;
@@ -211,4 +212,34 @@ TEST_CASE("auth log source: events, counters, year from the injected clock", "[s
   CHECK(stats.not_auth == 1);
   CHECK(stats.other == 1);
   CHECK(src->position().offset == 301);
+}
+
+TEST_CASE("ssh log input: a file spec, state string round trip", "[sshd][follower]") {
+  TempDir dir;
+  auto path = dir.file("secure");
+  Writer w(path);
+  w.put("Failed password for root from 203.0.113.66 port 1 ssh2\n");  // history: skipped
+  badip::sshd::ParseStats stats;
+  auto now = [] { return std::int64_t{1735689610LL * 1'000'000'000}; };
+  std::string state;
+  {
+    auto in = badip::sshd::SshLogInput::open(path, "", now, stats);
+    REQUIRE(in.ok());
+    CHECK_FALSE(in->is_journal());
+    CHECK(in->poll()->empty());
+    w.put("Failed password for root from 203.0.113.66 port 2 ssh2\n");
+    auto ev = in->poll();
+    REQUIRE(ev->size() == 1);
+    CHECK((*ev)[0].port == 2);
+    state = in->state();
+  }
+  CHECK(state.rfind("file:", 0) == 0);
+  w.put("Accepted publickey for root from 203.0.113.66 port 3 ssh2\n");
+  auto in = badip::sshd::SshLogInput::open(path, state, now, stats);
+  REQUIRE(in.ok());
+  auto ev = in->poll();
+  REQUIRE(ev->size() == 1);
+  CHECK((*ev)[0].port == 3);
+  CHECK(stats.failure == 1);
+  CHECK(stats.success == 1);
 }
