@@ -26,8 +26,7 @@
 #include "export/sinks.h"
 #include "intel/intel.h"
 #include "probe/probe.h"
-#include "sshd/auth_log_source.h"
-#include "sshd/journal_source.h"
+#include "sshd/ssh_log_input.h"
 #include "summary/summary.h"
 
 namespace badip::cli {
@@ -120,34 +119,6 @@ std::vector<summary::FeedHit> to_hits(const intel::Matches& m) {
   return hits;
 }
 
-// The source of sshd login outcomes: a followed file or journald.
-class SshSource {
- public:
-  virtual ~SshSource() = default;
-  virtual Result<std::vector<LoginEvent>> poll() = 0;
-  virtual std::string position() const = 0;
-};
-
-class FileSshSource final : public SshSource {
- public:
-  explicit FileSshSource(sshd::AuthLogSource s) : src_(std::move(s)) {}
-  Result<std::vector<LoginEvent>> poll() override { return src_.poll(); }
-  std::string position() const override { return src_.position().to_string(); }
-
- private:
-  sshd::AuthLogSource src_;
-};
-
-class JournalSshSource final : public SshSource {
- public:
-  explicit JournalSshSource(sshd::JournalSource s) : src_(std::move(s)) {}
-  Result<std::vector<LoginEvent>> poll() override { return src_.poll(); }
-  std::string position() const override { return src_.cursor(); }
-
- private:
-  sshd::JournalSource src_;
-};
-
 constexpr const char* kSshPositionKey = "sshd.position";
 
 int run_agent(RunOptions& o) {
@@ -203,23 +174,14 @@ int run_agent(RunOptions& o) {
   }
 
   sshd::ParseStats ssh_stats;
-  std::unique_ptr<SshSource> ssh;
+  std::optional<sshd::SshLogInput> ssh;
   if (!o.ssh_log.empty()) {
     auto saved = (*store)->get(kSshPositionKey);
-    std::optional<std::string> saved_text = saved && *saved ? **saved : std::optional<std::string>{};
-    if (o.ssh_log == "journal") {
-      auto j = sshd::JournalSource::open(sshd::JournalLocation{}, saved_text, /*from_start=*/false, ssh_stats);
-      if (!j) return fail(fmt::format("--ssh-log journal: {}", j.error().message()));
-      ssh = std::make_unique<JournalSshSource>(std::move(*j));
-    } else {
-      std::optional<sshd::FilePosition> resume;
-      if (saved_text) resume = sshd::FilePosition::parse(*saved_text);
-      summary::SystemClock wall;
-      auto src = sshd::AuthLogSource::open(o.ssh_log, resume, sshd::LogFollower::StartAt::End,
-                                           [&wall] { return wall.now_ns(); }, ssh_stats);
-      if (!src) return fail(fmt::format("--ssh-log {}: {}", o.ssh_log, src.error().message()));
-      ssh = std::make_unique<FileSshSource>(std::move(*src));
-    }
+    std::string saved_state = saved && *saved ? **saved : std::string();
+    summary::SystemClock wall;
+    auto in = sshd::SshLogInput::open(o.ssh_log, saved_state, [wall] { return wall.now_ns(); }, ssh_stats);
+    if (!in) return fail(fmt::format("--ssh-log {}: {}", o.ssh_log, in.error().message()));
+    ssh.emplace(std::move(*in));
     log_line(fmt::format("following sshd log: {}", o.ssh_log));
   }
 
@@ -329,7 +291,7 @@ int run_agent(RunOptions& o) {
           summary.on_login(le, hits);
           metrics.ssh_auth_from_bad_ip(le.result);
         }
-        if (auto st = (*store)->put(kSshPositionKey, ssh->position()); !st)
+        if (auto st = (*store)->put(kSshPositionKey, ssh->state()); !st)
           log_line("state: saving the sshd log position: " + st.error().message());
       }
       std::uint64_t unparsed = ssh_stats.unparsed.load();
@@ -350,7 +312,7 @@ int run_agent(RunOptions& o) {
 
   in.stop_watching();
   if (auto st = summary.flush(); !st) log_line("state: final flush failed: " + st.error().message());
-  if (ssh) (void)(*store)->put(kSshPositionKey, ssh->position());
+  if (ssh) (void)(*store)->put(kSshPositionKey, ssh->state());
   log_line(fmt::format("stopped: {} bad-IP events, {} ring-buffer drops", findings, drops_seen));
   return 0;
 }

@@ -221,21 +221,23 @@ bool Aggregator::add_login(const LoginEvent& ev, std::span<const FeedHit> feeds,
   IpSummary& g = ip_group(ev.address, feeds);
   LoginActivity& l = g.logins;
   std::int64_t t = ev.wall_ns != 0 ? ev.wall_ns : now_ns;
-  if (l.attempts == 0 || t < l.first_ns) l.first_ns = t;
+  if (l.empty() || t < l.first_ns) l.first_ns = t;
   l.last_ns = std::max(l.last_ns, t);
-  ++l.attempts;
+  ++l.events;
+  // sshd often logs one credential try on several lines ("Failed password"
+  // then "Connection closed by authenticating user"); the parser says how
+  // many tries each line reports, so a try is counted once.
+  l.attempts += ev.attempts;
   switch (ev.result) {
     case LoginResult::Success:
-      ++l.successes;
+      l.successes += std::max<std::uint32_t>(ev.attempts, 1);
       if (l.accepted.size() < LoginActivity::kMaxAccepted) l.accepted.push_back({t, ev.user, ev.method, ev.port});
       break;
-    case LoginResult::Failure: ++l.failures; break;
-    case LoginResult::InvalidUser:
-      ++l.failures;
-      ++l.invalid_users;
-      break;
+    case LoginResult::Failure:
+    case LoginResult::InvalidUser: l.failures += ev.attempts; break;
     case LoginResult::PreauthAbort: ++l.preauth_aborts; break;
   }
+  if (ev.invalid_user || ev.result == LoginResult::InvalidUser) l.invalid_users += ev.attempts;
   if (!ev.method.empty()) l.methods.insert(ev.method);
   if (!ev.user.empty() && std::find(l.users.begin(), l.users.end(), ev.user) == l.users.end()) {
     if (l.users.size() < LoginActivity::kMaxUsers) {

@@ -228,7 +228,7 @@ nlohmann::json to_json(const WindowSummary& w) {
     jg["entities"] = std::move(ents);
     if (!g.logins.empty()) {
       const auto& l = g.logins;
-      json jl{{"attempts", l.attempts}, {"failures", l.failures}, {"successes", l.successes},
+      json jl{{"events", l.events}, {"attempts", l.attempts}, {"failures", l.failures}, {"successes", l.successes},
               {"invalid_users", l.invalid_users}, {"preauth_aborts", l.preauth_aborts},
               {"users", l.users}, {"users_other", l.users_other},
               {"methods", json(std::vector<std::string>(l.methods.begin(), l.methods.end()))},
@@ -317,6 +317,7 @@ Result<WindowSummary> from_json(const nlohmann::json& doc) {
       const json& jl = jg["ssh_logins"];
       auto& l = g.logins;
       l.attempts = r.get<std::uint64_t>(jl, "attempts");
+      l.events = r.get<std::uint64_t>(jl, "events", std::max<std::uint64_t>(l.attempts, 1));
       l.failures = r.get<std::uint64_t>(jl, "failures");
       l.successes = r.get<std::uint64_t>(jl, "successes");
       l.invalid_users = r.get<std::uint64_t>(jl, "invalid_users");
@@ -384,6 +385,7 @@ WindowSummary merge(const std::vector<WindowSummary>& parts) {
       if (!o.empty()) {
         l.first_ns = l.empty() ? o.first_ns : std::min(l.first_ns, o.first_ns);
         l.last_ns = std::max(l.last_ns, o.last_ns);
+        l.events += o.events;
         l.attempts += o.attempts;
         l.failures += o.failures;
         l.successes += o.successes;

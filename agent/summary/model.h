@@ -116,10 +116,11 @@ struct SuccessfulLogin {
 
 // sshd login activity of one bad IP ("User Login Activity", "Bad Login Summary").
 struct LoginActivity {
-  std::uint64_t attempts = 0;   // every authentication event
+  std::uint64_t events = 0;     // sshd lines about this address (tries, probes, disconnects)
+  std::uint64_t attempts = 0;   // credential tries (LoginEvent::attempts summed)
   std::uint64_t failures = 0;   // Failure + InvalidUser
   std::uint64_t successes = 0;
-  std::uint64_t invalid_users = 0;
+  std::uint64_t invalid_users = 0;  // tries naming a user that does not exist
   std::uint64_t preauth_aborts = 0;
   std::vector<std::string> users;   // distinct names tried, first kMaxUsers
   std::uint64_t users_other = 0;    // distinct names beyond the list
@@ -129,7 +130,7 @@ struct LoginActivity {
   std::vector<SuccessfulLogin> accepted;  // first kMaxAccepted successes
   static constexpr std::size_t kMaxUsers = 20;
   static constexpr std::size_t kMaxAccepted = 20;
-  bool empty() const { return attempts == 0; }
+  bool empty() const { return events == 0; }
 };
 
 using EntityMap = std::map<Entity, EntityStats, EntityLess>;
