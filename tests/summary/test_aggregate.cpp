@@ -211,6 +211,37 @@ TEST_CASE("ssh login activity per bad IP") {
   CHECK(g.reasons == std::vector<std::string>{"successful ssh login (1 of 30 attempts; first: user deploy via publickey)"});
 }
 
+TEST_CASE("a credential try logged on several sshd lines counts once") {
+  // What the parser gives for 3 wrong passwords and 1 key login: each
+  // "Failed password" (1 try) is followed by "Connection closed by
+  // authenticating user" (0 tries: it restates the same one).
+  Aggregator agg("h", "");
+  auto feeds = lab_feed();
+  auto login = [&](LoginResult r, const char* method, std::uint32_t attempts, std::int64_t t) {
+    LoginEvent ev;
+    ev.result = r;
+    ev.user = "root";
+    ev.method = method;
+    ev.address = ip("203.0.113.66");
+    ev.wall_ns = t;
+    ev.attempts = attempts;
+    agg.add_login(ev, feeds, kDay0);
+  };
+  for (int i = 0; i < 3; ++i) {
+    login(LoginResult::Failure, "password", 1, kDay0 + (2 * i + 1) * kSec);
+    login(LoginResult::Failure, "", 0, kDay0 + (2 * i + 2) * kSec);
+  }
+  login(LoginResult::Success, "publickey", 1, kDay0 + 10 * kSec);
+  const auto& l = agg.summary().ips.at(ip("203.0.113.66")).logins;
+  CHECK(l.events == 7);
+  CHECK(l.attempts == 4);
+  CHECK(l.failures == 3);
+  CHECK(l.successes == 1);
+  CHECK(l.first_ns == kDay0 + kSec);
+  CHECK(l.last_ns == kDay0 + 10 * kSec);
+  CHECK(l.users == std::vector<std::string>{"root"});
+}
+
 TEST_CASE("JSON document round-trips") {
   auto w = scenario(policy_8080_public());
   w.id = "node-a/window/2026-12-03T00:00:00Z";
