@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "cli/commands.h"
+#include "cli/config_file.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"badip: tells you when known-malicious IP addresses touch your machines"};
@@ -16,8 +17,16 @@ int main(int argc, char** argv) {
   badip::cli::register_lookup(app, exit_code);
   badip::cli::register_feeds(app, exit_code);
   badip::cli::register_ssh_log(app, exit_code);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto expanded = badip::cli::expand_config_file(app, std::move(args));
+  if (!expanded) {
+    fmt::print(stderr, "badip: {}\n", expanded.error().message());
+    return 2;
+  }
+  // CLI11 takes the arguments in reverse order
+  std::vector<std::string> rev(expanded->rbegin(), expanded->rend());
   try {
-    app.parse(argc, argv);
+    app.parse(rev);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;

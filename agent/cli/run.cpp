@@ -54,6 +54,7 @@ struct RunOptions {
   std::string ssh_log;
   std::string node_name;
   double run_for = 0;  // seconds; 0 = until signalled
+  std::string config;  // expanded into flags before parsing (config_file.h)
 };
 
 void log_line(const std::string& msg) {
@@ -323,7 +324,7 @@ void register_run(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<RunOptions>();
   if (const char* node = std::getenv("NODE_NAME")) o->node_name = node;
   auto* cmd = app.add_subcommand("run", "Run the agent: watch connections, match feeds, alert once per window");
-  cmd->set_config("--config", "", "Read options from a TOML/INI file (keys are the long flag names)");
+  cmd->add_option("--config", o->config, "Read options from a TOML/INI file (keys are the long flag names)");
   intel::add_intel_options(*cmd, o->intel);
   cmd->add_option("--attach-mode", o->attach_mode, "auto|fentry|kprobe|tracepoint")->capture_default_str();
   cmd->add_flag("--include-loopback", o->include_loopback, "Also report loopback connections");
