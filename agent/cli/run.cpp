@@ -25,6 +25,7 @@
 #include "export/metrics.h"
 #include "export/sinks.h"
 #include "intel/intel.h"
+#include "pipeline/pipeline.h"
 #include "probe/probe.h"
 #include "sshd/ssh_log_input.h"
 #include "summary/summary.h"
@@ -103,21 +104,6 @@ const char* mode_name(AttachMode m) {
     case AttachMode::Tracepoint: return "tracepoint";
   }
   return "unknown";
-}
-
-std::vector<summary::FeedHit> to_hits(const intel::Matches& m) {
-  std::vector<summary::FeedHit> hits;
-  hits.reserve(m.size());
-  for (const intel::Entry& e : m) {
-    summary::FeedHit h;
-    h.feed = e.feed->name;
-    h.category = e.feed->category;
-    h.confidence = e.feed->confidence;
-    h.prefix = e.prefix.to_string();
-    for (const auto& [k, v] : e.meta) h.metadata.emplace_back(k, v);
-    hits.push_back(std::move(h));
-  }
-  return hits;
 }
 
 constexpr const char* kSshPositionKey = "sshd.position";
@@ -223,9 +209,8 @@ int run_agent(RunOptions& o) {
   sa.sa_handler = on_hup;
   sigaction(SIGHUP, &sa, nullptr);
 
-  enrich::ProcessCache processes;
+  EventPipeline pipeline(in, summary, &metrics);
   std::uint64_t drops_seen = 0;
-  std::uint64_t findings = 0;
   std::uint64_t unparsed_seen = 0;
   std::uint64_t last_reloads_ok = 0, last_reloads_failed = 0;
   std::uint64_t last_generation = ~0ull;
@@ -243,36 +228,12 @@ int run_agent(RunOptions& o) {
   };
   publish_intel_stats();
 
-  auto on_event = [&](const ConnEvent& ev) {
-    auto t0 = std::chrono::steady_clock::now();
-    if (ev.kind == EventKind::Open) metrics.connections_observed(ev.direction);
-    auto reader = in.reader();
-    intel::Matches m = reader.lookup(ev.remote);
-    auto t1 = std::chrono::steady_clock::now();
-    metrics.observe_lookup_seconds(std::chrono::duration<double>(t1 - t0).count());
-    if (m.empty()) return;
-    ++findings;
-    auto hits = to_hits(m);
-    std::shared_ptr<const enrich::ProcessInfo> proc;
-    if (ev.owner != Owner::Unknown && ev.tgid != 0)
-      proc = processes.lookup(ev.tgid, ev.uid, ev.comm_view(), ev.cgroup_id);
-    summary.on_finding(summary::Finding::from_event(ev, proc.get(), hits));
-    if (ev.kind == EventKind::Open) {
-      std::uint16_t port = ev.direction == Direction::In ? ev.local_port : ev.remote_port;
-      std::string_view pname = proc ? std::string_view(proc->comm) : std::string_view("unknown");
-      for (const auto& h : hits) metrics.bad_ip_connection(ev.direction, h.feed, pname, port);
-    }
-    metrics.observe_processing_seconds(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  };
+  auto on_event = [&pipeline](const ConnEvent& ev) { pipeline.on_event(ev); };
 
   while (!g_stop) {
     auto n = pr.poll(200, on_event);
-    if (!n) {
-      log_line("ring buffer: " + n.error().message());
-    } else if (*n > 0) {
-      metrics.events_processed(std::uint64_t(*n));
-    }
+    if (!n) log_line("ring buffer: " + n.error().message());
+    pipeline.flush_metrics();
     std::uint64_t drops = pr.dropped();
     if (drops != drops_seen) {
       summary.add_ringbuf_drops(drops - drops_seen);
@@ -284,14 +245,7 @@ int run_agent(RunOptions& o) {
       if (!evs) {
         log_line("sshd log: " + evs.error().message());
       } else if (!evs->empty()) {
-        auto reader = in.reader();
-        for (const LoginEvent& le : *evs) {
-          intel::Matches m = reader.lookup(le.address);
-          if (m.empty()) continue;
-          auto hits = to_hits(m);
-          summary.on_login(le, hits);
-          metrics.ssh_auth_from_bad_ip(le.result);
-        }
+        for (const LoginEvent& le : *evs) pipeline.on_login(le);
         if (auto st = (*store)->put(kSshPositionKey, ssh->state()); !st)
           log_line("state: saving the sshd log position: " + st.error().message());
       }
@@ -314,7 +268,8 @@ int run_agent(RunOptions& o) {
   in.stop_watching();
   if (auto st = summary.flush(); !st) log_line("state: final flush failed: " + st.error().message());
   if (ssh) (void)(*store)->put(kSshPositionKey, ssh->state());
-  log_line(fmt::format("stopped: {} bad-IP events, {} ring-buffer drops", findings, drops_seen));
+  log_line(fmt::format("stopped: {} events, {} bad-IP events, {} ring-buffer drops", pipeline.events(),
+                       pipeline.findings(), drops_seen));
   return 0;
 }
 
