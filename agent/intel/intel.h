@@ -89,6 +89,9 @@ class Matches {
   Matches(std::span<const std::uint32_t> ids, const Entry* const* entries) : ids_(ids), entries_(entries) {}
   std::size_t size() const { return ids_.size(); }
   bool empty() const { return ids_.empty(); }
+  // Equal for the same match set of the same snapshot (the table stores each
+  // distinct set once): a key for caching what was derived from it.
+  const void* identity() const { return ids_.data(); }
   const Entry& operator[](std::size_t i) const { return *entries_[ids_[i]]; }
   struct Iter {
     const std::uint32_t* p;

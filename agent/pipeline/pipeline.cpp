@@ -40,7 +40,7 @@ void EventPipeline::on_event(const ConnEvent& ev) {
   if (m.empty()) return;
 
   ++findings_;
-  auto hits = to_feed_hits(m);
+  const auto& hits = hits_for(m, reader.snapshot().generation());
   std::shared_ptr<const enrich::ProcessInfo> proc;
   if (ev.owner != Owner::Unknown && ev.tgid != 0)
     proc = processes_.lookup(ev.tgid, ev.uid, ev.comm_view(), ev.cgroup_id);
@@ -53,6 +53,16 @@ void EventPipeline::on_event(const ConnEvent& ev) {
     for (const auto& h : hits) metrics_->bad_ip_connection(ev.direction, h.feed, name, port);
   }
   if (timed) metrics_->observe_processing_seconds(std::chrono::duration<double>(Clock::now() - t0).count());
+}
+
+const std::vector<summary::FeedHit>& EventPipeline::hits_for(const intel::Matches& m, std::uint64_t generation) {
+  if (generation != hits_generation_ || hits_cache_.size() >= kHitsCacheMax) {
+    hits_cache_.clear();  // a new snapshot: the old sets' identities are gone
+    hits_generation_ = generation;
+  }
+  auto [it, inserted] = hits_cache_.try_emplace(m.identity());
+  if (inserted || it->second.size() != m.size()) it->second = to_feed_hits(m);
+  return it->second;
 }
 
 void EventPipeline::on_login(const LoginEvent& ev) {

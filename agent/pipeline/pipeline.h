@@ -11,6 +11,7 @@
 // per batch (flush_metrics), and timing histograms are sampled, so the hot
 // path takes no lock. One thread; not thread-safe.
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "enrich/process.h"
@@ -48,6 +49,13 @@ class EventPipeline {
   const intel::Intel& intel_;
   summary::Summary& summary_;
   exporter::Metrics* metrics_;
+  // The feed hits of recently seen match sets, keyed by the set's identity in
+  // the snapshot (its id array), so repeated findings do not rebuild strings.
+  const std::vector<summary::FeedHit>& hits_for(const intel::Matches& m, std::uint64_t generation);
+  std::unordered_map<const void*, std::vector<summary::FeedHit>> hits_cache_;
+  std::uint64_t hits_generation_ = ~0ull;
+  static constexpr std::size_t kHitsCacheMax = 4096;
+
   enrich::ProcessCache processes_;
   std::uint64_t events_ = 0;
   std::uint64_t findings_ = 0;

@@ -32,7 +32,7 @@ double rss_mib() {
   return 0;
 }
 
-// A feed set shaped like real ones: 90 % IPv4 hosts, 5 % IPv4 CIDRs /16-/28,
+// A feed set shaped like real ones: 90 % IPv4 hosts, 5 % IPv4 CIDRs /20-/28,
 // 5 % IPv6 /48-/128, written as two plain feeds; returns the listed hosts.
 struct FeedSet {
   std::filesystem::path dir;
@@ -61,7 +61,7 @@ struct FeedSet {
         hosts.push_back(h);
         a << (h >> 24) << '.' << ((h >> 16) & 255) << '.' << ((h >> 8) & 255) << '.' << (h & 255) << '\n';
       } else if (r < 95) {
-        int len = 16 + int(rng() % 13);
+        int len = 20 + int(rng() % 9);
         std::uint32_t n = pub() & ~((1u << (32 - len)) - 1);
         b << (n >> 24) << '.' << ((n >> 16) & 255) << '.' << ((n >> 8) & 255) << '.' << (n & 255) << '/' << len
           << '\n';
