@@ -41,6 +41,11 @@ std::vector<const intel::Entry*> sorted(const intel::Matches& m) {
 }
 
 int run_lookup(LookupArgs& args) {
+  // "not listed" means nothing when nothing was loaded to list it
+  if (args.intel.feeds.empty() && args.intel.feed_args.empty()) {
+    fmt::print(stderr, "badip: lookup: no feed given (--feed PATH or NAME=PATH)\n");
+    return 2;
+  }
   std::vector<std::string> warnings;
   auto loaded = intel::Intel::load(args.intel, [&](intel::LogLevel l, const std::string& m) {
     if (l != intel::LogLevel::kInfo) warnings.push_back(m);

@@ -10,6 +10,7 @@
 // (options, feeds, state dir, alert file, metrics port, ssh log) is checked
 // before a single program is loaded into the kernel.
 #include <csignal>
+#include <filesystem>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
@@ -97,6 +98,22 @@ std::optional<AttachMode> parse_mode(const std::string& m, bool& ok) {
   return std::nullopt;
 }
 
+// "" when HOST:PORT (HOST empty, an IPv4 address, a name, or [IPv6]) has a
+// port in range; otherwise why not. The server reports what it cannot bind.
+std::string check_metrics_address(const std::string& a) {
+  if (a.empty() || a == "off") return "";
+  auto colon = a.rfind(':');
+  if (colon == std::string::npos) return "expected HOST:PORT, :PORT or 'off'";
+  std::string port = a.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) > 65535)
+    return fmt::format("'{}' is not a port (0..65535)", port);
+  std::string host = a.substr(0, colon);
+  if (host.find(':') != std::string::npos && !(host.front() == '[' && host.back() == ']'))
+    return "an IPv6 address needs brackets: [ADDR]:PORT";
+  return "";
+}
+
 const char* mode_name(AttachMode m) {
   switch (m) {
     case AttachMode::Fentry: return "fentry";
@@ -122,6 +139,16 @@ int run_agent(RunOptions& o) {
   if (!mode_ok) return fail(fmt::format("--attach-mode: '{}' is not auto, fentry, kprobe or tracepoint", o.attach_mode));
   auto period = parse_period(o.window);
   if (!period) return fail(fmt::format("--window: '{}' is not a period such as 10s, 15m, 1h or 24h", o.window));
+  if (o.ringbuf_kib < 64 || o.ringbuf_kib > (1u << 20))
+    return fail(fmt::format("--ringbuf-kib: {} is outside 64..1048576 (64 KiB to 1 GiB)", o.ringbuf_kib));
+  if (auto why = check_metrics_address(o.metrics_address); !why.empty())
+    return fail(fmt::format("--metrics-address {}: {}", o.metrics_address, why));
+  if (o.timezone.empty()) return fail("--timezone: empty (an IANA name such as UTC or Europe/Berlin)");
+  if (!o.ssh_log.empty() && o.ssh_log != "journal") {
+    std::error_code ec;
+    if (std::filesystem::is_directory(o.ssh_log, ec))
+      return fail(fmt::format("--ssh-log {}: is a directory, not a log file", o.ssh_log));
+  }
   std::vector<summary::PublicService> public_services;
   for (const auto& s : o.public_services) {
     auto ps = summary::parse_public_service(s);
@@ -169,6 +196,10 @@ int run_agent(RunOptions& o) {
     auto in = sshd::SshLogInput::open(o.ssh_log, saved_state, [wall] { return wall.now_ns(); }, ssh_stats);
     if (!in) return fail(fmt::format("--ssh-log {}: {}", o.ssh_log, in.error().message()));
     ssh.emplace(std::move(*in));
+    std::error_code ec;
+    if (o.ssh_log != "journal" && !std::filesystem::exists(o.ssh_log, ec))
+      log_line(fmt::format("warning: --ssh-log {} does not exist yet; it is read from its start once it appears",
+                           o.ssh_log));
     log_line(fmt::format("following sshd log: {}", o.ssh_log));
   }
 
@@ -282,7 +313,8 @@ void register_run(CLI::App& app, int& exit_code) {
   cmd->add_option("--config", o->config, "Read options from a TOML/INI file (keys are the long flag names)");
   intel::add_intel_options(*cmd, o->intel);
   cmd->add_option("--attach-mode", o->attach_mode, "auto|fentry|kprobe|tracepoint")->capture_default_str();
-  cmd->add_flag("--include-loopback", o->include_loopback, "Also report loopback connections");
+  cmd->add_flag("--include-loopback", o->include_loopback,
+                "Also pass loopback connections from the kernel (counted in metrics; feeds never list loopback)");
   cmd->add_option("--ringbuf-kib", o->ringbuf_kib, "Ring buffer size in KiB")->capture_default_str();
   cmd->add_option("--window", o->window, "Summary period: 10s, 15m, 1h, 24h (aligned to midnight)")
       ->capture_default_str();

@@ -83,6 +83,21 @@ std::string quoted(const std::string& s) {
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// Log lines are attacker-influenced: control and non-ASCII bytes are shown
+// as \xHH so that nothing in them can drive the terminal.
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c < 0x7f) {
+      out += char(c);
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+    }
+  }
+  return out;
+}
+
 std::string to_text(const std::string& file, std::size_t lineno, const sshd::ParsedLine& p,
                     std::string_view text) {
   std::string out = fmt::format("{}:{}: {}", file, lineno, sshd::to_string(p.kind));
@@ -101,7 +116,7 @@ std::string to_text(const std::string& file, std::size_t lineno, const sshd::Par
     out += fmt::format(" attempts={} program={}", e.attempts, e.program);
   }
   if (!p.rule.empty()) out += fmt::format(" ({})", p.rule);
-  if (p.kind == sshd::LineKind::Unparsed) out += fmt::format(": {}", text);
+  if (p.kind == sshd::LineKind::Unparsed) out += fmt::format(": {}", printable(text));
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "intel/feed_parse.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -7,6 +9,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 namespace badip::intel {
@@ -785,6 +788,13 @@ Result<ParsedFeed> parse_feed_text(std::string_view text, const std::string& nam
 }
 
 Result<ParsedFeed> parse_feed_file(const std::string& path, const ParseOptions& opts) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Error::from_errno(path + ": cannot open");
+  if (S_ISDIR(st.st_mode)) return Error{0, path + ": is a directory, not a feed file"};
+  if (!S_ISREG(st.st_mode)) return Error{0, path + ": not a regular file"};
+  if (st.st_size > kMaxFeedBytes)
+    return Error{EFBIG, fmt::format("{}: {} bytes, larger than the {} MiB a feed may have", path, st.st_size,
+                                    kMaxFeedBytes >> 20)};
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error::from_errno(path + ": cannot open");
   std::stringstream ss;

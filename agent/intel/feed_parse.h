@@ -67,6 +67,9 @@ struct ParsedFeed {
 
 // `name` is used in messages (normally the path).
 Result<ParsedFeed> parse_feed_text(std::string_view text, const std::string& name, const ParseOptions& opts);
+// The largest feed file read (the biggest public lists are tens of MiB).
+inline constexpr long long kMaxFeedBytes = 1LL << 30;
+
 Result<ParsedFeed> parse_feed_file(const std::string& path, const ParseOptions& opts);
 
 }  // namespace badip::intel

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+
+#include <fmt/core.h>
 #include <set>
 
 namespace badip::intel {
@@ -238,6 +240,9 @@ Status Intel::reload_locked(bool initial) {
       allow.push_back(i < allow_.size() ? allow_[i] : nullptr);
       continue;
     }
+    if (initial && !parsed->rejected.empty())
+      return Error{0, "allowlist " + parsed->rejected.front() + (parsed->rejected.size() > 1
+                      ? fmt::format(" (and {} more rejected lines)", parsed->rejected.size() - 1) : "")};
     for (const auto& r : parsed->rejected) log(LogLevel::kWarning, r);
     allow.push_back(to_feed(std::move(*parsed), FeedInfo{path, "allow", path, path, "", 0}));
   }

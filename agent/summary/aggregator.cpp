@@ -84,6 +84,9 @@ const PublicService* SeverityPolicy::match(const Entity& e) const {
 }
 
 void SeverityPolicy::apply(WindowSummary& w) const {
+  auto large_reason = [&w](std::uint64_t n) {
+    return fmt::format("{} connection{} over {} bytes", n, n == 1 ? "" : "s", w.large_transfer_bytes);
+  };
   for (auto& [ip, g] : w.ips) {
     const bool logged_in = g.logins.successes > 0;
     Severity top = Severity::Info;
@@ -105,8 +108,7 @@ void SeverityPolicy::apply(WindowSummary& w) const {
       }
       if (s.large_transfers > 0) {
         s.severity = raise(s.severity);
-        s.reasons.push_back(fmt::format("{} connection{} over {} bytes", s.large_transfers,
-                                        s.large_transfers == 1 ? "" : "s", w.large_transfer_bytes));
+        s.reasons.push_back(large_reason(s.large_transfers));
       }
       if (logged_in && e.direction == Direction::In && is_sshd(e)) {
         s.severity = Severity::Critical;
@@ -133,13 +135,23 @@ void SeverityPolicy::apply(WindowSummary& w) const {
     if (login_sev == top) {
       for (auto& r : login_reasons) add_reason(g.reasons, r);
     }
-    // sshd first among entities of the top severity ("sshd above all")
+    // sshd first among entities of the top severity ("sshd above all").
+    // Large transfers are summed over those entities: their per-entity
+    // reasons would otherwise merge into one line with the first count.
+    std::uint64_t large_total = 0;
     for (int pass = 0; pass < 2; ++pass) {
       for (const auto& [e, s] : g.entities) {
         if (s.severity != top || is_sshd(e) != (pass == 0)) continue;
-        for (const auto& r : s.reasons) add_reason(g.reasons, r);
+        for (const auto& r : s.reasons) {
+          if (s.large_transfers > 0 && r == large_reason(s.large_transfers)) {
+            large_total += s.large_transfers;
+            continue;
+          }
+          add_reason(g.reasons, r);
+        }
       }
     }
+    if (large_total > 0) add_reason(g.reasons, large_reason(large_total));
   }
 }
 

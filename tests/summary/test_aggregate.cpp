@@ -126,6 +126,22 @@ TEST_CASE("severity policy: public is informational, sshd high, large transfer r
   CHECK(g2.severity == Severity::Critical);
 }
 
+TEST_CASE("large transfers on several entities are summed in the address's reasons") {
+  Aggregator agg("h", "");
+  auto feeds = lab_feed();
+  auto p1 = proc(10, "app1", "/usr/bin/app1");
+  auto p2 = proc(11, "app2", "/usr/bin/app2");
+  // two services, one over-threshold connection each
+  agg.add(close_of(open_in(&p1, feeds, "203.0.113.66", 8001, 1, kDay0 + kSec), 20000, 0, kDay0 + 2 * kSec));
+  agg.add(close_of(open_in(&p2, feeds, "203.0.113.66", 8002, 2, kDay0 + kSec), 20000, 0, kDay0 + 2 * kSec));
+  SeverityPolicy{}.apply(agg.summary());
+  const auto& g = agg.summary().ips.at(ip("203.0.113.66"));
+  CHECK(g.severity == Severity::Critical);
+  CHECK(g.reasons == std::vector<std::string>{"exposed service app1:8001 is not declared public",
+                                              "exposed service app2:8002 is not declared public",
+                                              "2 connections over 10240 bytes"});
+}
+
 TEST_CASE("a connection counts once: at open, or at close when only that was seen") {
   Aggregator agg("h", "");
   auto feeds = lab_feed();
