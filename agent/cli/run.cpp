@@ -67,27 +67,6 @@ void log_line(const std::string& msg) {
   fmt::print(stderr, "{:%Y-%m-%dT%H:%M:%S}Z badip: {}\n", tm, msg);
 }
 
-// "10s", "15m", "1h", "24h", "1d", or a plain number of seconds.
-std::optional<std::chrono::seconds> parse_period(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  std::size_t used = 0;
-  long long n = 0;
-  try {
-    n = std::stoll(text, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  if (n <= 0) return std::nullopt;
-  std::string unit = text.substr(used);
-  long long mult = 0;
-  if (unit.empty() || unit == "s") mult = 1;
-  else if (unit == "m") mult = 60;
-  else if (unit == "h") mult = 3600;
-  else if (unit == "d") mult = 86400;
-  else return std::nullopt;
-  return std::chrono::seconds(n * mult);
-}
-
 std::optional<AttachMode> parse_mode(const std::string& m, bool& ok) {
   ok = true;
   if (m == "auto") return std::nullopt;
@@ -137,7 +116,7 @@ int run_agent(RunOptions& o) {
   bool mode_ok = true;
   auto mode = parse_mode(o.attach_mode, mode_ok);
   if (!mode_ok) return fail(fmt::format("--attach-mode: '{}' is not auto, fentry, kprobe or tracepoint", o.attach_mode));
-  auto period = parse_period(o.window);
+  auto period = summary::parse_duration(o.window);
   if (!period) return fail(fmt::format("--window: '{}' is not a period such as 10s, 15m, 1h or 24h", o.window));
   if (o.ringbuf_kib < 64 || o.ringbuf_kib > (1u << 20))
     return fail(fmt::format("--ringbuf-kib: {} is outside 64..1048576 (64 KiB to 1 GiB)", o.ringbuf_kib));
