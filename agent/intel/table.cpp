@@ -108,6 +108,18 @@ std::vector<Interval> flatten(std::vector<Span>& spans, SetInterner& interner, U
   return out;
 }
 
+// Each first-level slot's intervals start where the previous slot's end:
+// offsets are the running sum of the per-slot counts (65536 + 1 sentinel).
+template <typename L1Vec>
+void set_offsets(L1Vec& l1, const std::vector<std::uint32_t>& count) {
+  std::uint32_t off = 0;
+  for (std::uint32_t b = 0; b < 65536; ++b) {
+    l1[b].offset = off;
+    off += count[b];
+  }
+  l1[65536].offset = off;
+}
+
 template <typename T>
 std::size_t bytes_of(const std::vector<T>& v) {
   return v.size() * sizeof(T);
@@ -167,12 +179,7 @@ PrefixTable PrefixTable::build(std::vector<Item> items, std::uint32_t value_coun
         s = be + 1;
       }
     }
-    std::uint32_t off = 0;
-    for (std::uint32_t b = 0; b < 65536; ++b) {
-      t.l1_v4_[b].offset = off;
-      off += count[b];
-    }
-    t.l1_v4_[65536].offset = off;
+    set_offsets(t.l1_v4_, count);
     t.iv4_ = std::move(flat);  // already in block order: intervals are sorted
   }
   // IPv6 blocks: the same on the top 16 bits.
@@ -196,12 +203,7 @@ PrefixTable PrefixTable::build(std::vector<Item> items, std::uint32_t value_coun
         s = be + 1;
       }
     }
-    std::uint32_t off = 0;
-    for (std::uint32_t b = 0; b < 65536; ++b) {
-      t.l1_v6_[b].offset = off;
-      off += count[b];
-    }
-    t.l1_v6_[65536].offset = off;
+    set_offsets(t.l1_v6_, count);
   }
   t.stats_.l1_bytes = bytes_of(t.l1_v4_) + bytes_of(t.l1_v6_);
   t.stats_.interval_bytes = bytes_of(t.iv4_) + bytes_of(t.iv6_key_) + bytes_of(t.iv6_start_) + bytes_of(t.iv6_tail_);
